@@ -1,0 +1,21 @@
+"""backprop_xp: feed-forward networks trained by explicit backpropagation,
+written once against the Python array API standard (NumPy, CuPy, PyTorch,
+array-api-strict)."""
+
+from .backends import BackendUnavailableError, available_backends, resolve_backend, to_numpy
+from .backprop import Trace
+from .gradcheck import GradcheckResult, gradcheck
+from .model import MLP
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP",
+    "BackendUnavailableError",
+    "GradcheckResult",
+    "Trace",
+    "available_backends",
+    "gradcheck",
+    "resolve_backend",
+    "to_numpy",
+]
