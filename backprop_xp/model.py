@@ -16,6 +16,8 @@ from .backends import DTYPES, resolve_backend, to_numpy
 from .backprop import Trace, backprop, forward
 from .initializers import INITS, init_parameters
 from .losses import check_loss_output, loss_value
+from .metrics import correct_count, mean_squared_error, predict_labels, r2_score
+from .training import History, fit
 
 Array = Any
 
@@ -257,3 +259,162 @@ class MLP:
         )
         new.set_parameters(self.weights, self.biases)
         return new
+
+    # --- training ---------------------------------------------------------
+    def _update(self, X: Array, Y: Array, optimizer: Any, state: Any) -> tuple[Any, Any, Any]:
+        """Backprop on a device batch and one optimizer step (no host sync).
+
+        Returns the batch loss, the number of correct rows (classifiers; else
+        None) and the new optimizer state.
+        """
+        xp = self.xp
+        trace = backprop(X, Y, self.weights, self.biases, self._acts, self.loss, xp=xp)
+        n = len(self.weights)
+        params, state = optimizer.update(
+            self.weights + self.biases,
+            trace.dW + trace.db,
+            state,
+            xp=xp,
+            decay=[True] * n + [False] * n,  # L2 on weights, not biases
+        )
+        self.weights, self.biases = params[:n], params[n:]
+        correct = correct_count(trace.a[-1], Y, self.output, xp=xp) if self.is_classifier else None
+        return trace.loss, correct, state
+
+    def train_step(self, X: Any, Y: Any, optimizer: Any) -> Array:
+        """One forward pass, backprop and parameter update on the batch ``(X, Y)``.
+
+        The optimizer's state (momentum, Adam moments) is kept by the model
+        between calls with the same optimizer object.
+
+        Parameters
+        ----------
+        X : array, shape (m, sizes[0])
+        Y : array, shape (m, sizes[-1]) or (m,) labels
+        optimizer : SGD or Adam
+
+        Returns
+        -------
+        0-d array on the model's device: the batch loss before the update.
+        """
+        with self._backend.context():
+            X = self._features(X)
+            Y = self._targets(Y, X.shape[0])
+            opt_state = getattr(self, "_opt_state", None)
+            if opt_state is None or opt_state[0] is not optimizer:
+                opt_state = (optimizer, optimizer.init(self.weights + self.biases, xp=self.xp))
+            loss, _, state = self._update(X, Y, optimizer, opt_state[1])
+            self._opt_state = (optimizer, state)
+            return loss
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int = 10,
+        batch_size: int = 32,
+        optimizer: Any = None,
+        validation_data: tuple[Any, Any] | None = None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        seed: int | None = None,
+        early_stopping: bool = False,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        progress: bool = False,
+        callbacks: Sequence[Any] | None = None,
+    ) -> History:
+        """Train by mini-batch gradient descent.
+
+        Parameters
+        ----------
+        X : array, shape (n, sizes[0])
+        y : array, shape (n,) labels or (n, sizes[-1]) rows
+        epochs : int
+            Passes over the training data.
+        batch_size : int
+            Rows per step (the last batch of an epoch may be smaller).
+        optimizer : SGD or Adam, optional
+            Defaults to ``SGD(lr=0.1)``.
+        validation_data : (X_val, y_val), optional
+            Scored at the end of every epoch.
+        validation_split : float
+            Fraction of ``X`` held out (randomly, from ``seed``) for validation.
+        shuffle : bool
+            Reshuffle the rows every epoch.
+        seed : int, optional
+            Seed of the host generator for shuffles and the validation split;
+            a seeded run is reproducible.
+        early_stopping : bool
+            Stop when the validation loss (or the training loss without
+            validation data) has not improved by ``min_delta`` for ``patience``
+            epochs, and restore the best epoch's weights.
+        progress : bool
+            Show a progress bar with live loss and accuracy.
+        callbacks : list of callables, optional
+            ``callback(net, record)`` after every epoch; returning ``True`` stops.
+
+        Returns
+        -------
+        History
+            Per-epoch loss, accuracy (classifiers), validation scores, seconds.
+            If the loss becomes NaN/inf, training stops with a
+            :class:`~backprop_xp.training.DivergenceWarning`, ``history.stopped``
+            is ``"diverged"`` and the model keeps its last finite weights.
+        """
+        return fit(
+            self,
+            X,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            validation_data=validation_data,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            seed=seed,
+            early_stopping=early_stopping,
+            patience=patience,
+            min_delta=min_delta,
+            progress=progress,
+            callbacks=callbacks,
+        )
+
+    # --- inference --------------------------------------------------------
+    def predict(self, X: Any) -> Array:
+        """Class labels for classifiers, output activations for regressors (on the device)."""
+        a = self.forward(X)
+        if not self.is_classifier:
+            return a
+        with self._backend.context():
+            return predict_labels(a, self.output, xp=self.xp)
+
+    def _scores(self, X: Array, Y: Array) -> dict[str, float]:
+        xp = self.xp
+        with self._backend.context():
+            z, a = forward(X, self.weights, self.biases, self._acts, xp=xp)
+            scores = {"loss": float(loss_value(self.loss, self.output, z[-1], a[-1], Y, xp=xp))}
+            if self.is_classifier:
+                correct = correct_count(a[-1], Y, self.output, xp=xp)
+                scores["accuracy"] = float(correct) / X.shape[0]
+            else:
+                scores["mse"] = float(mean_squared_error(a[-1], Y, xp=xp))
+                scores["r2"] = float(r2_score(a[-1], Y, xp=xp))
+            return scores
+
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        """Scores on ``(X, y)``: ``loss`` and ``accuracy`` (classifiers) or ``mse`` and ``r2``."""
+        with self._backend.context():
+            X = self._features(X)
+            Y = self._targets(y, X.shape[0])
+        return self._scores(X, Y)
+
+    def to(self, device: str, backend: str | None = None) -> MLP:
+        """A copy of this model on another device/backend (same dtype and weights)."""
+        return self.clone(device=device, backend=backend)
+
+    def save(self, path: Any, extra: dict[str, Any] | None = None) -> Any:
+        """Write the model to a safetensors file, atomically (see :func:`backprop_xp.load`)."""
+        from .io import save
+
+        return save(self, path, extra=extra)
