@@ -419,10 +419,11 @@ def cmd_gradcheck(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_info(args: argparse.Namespace, console: Console) -> int:
-    rows = [[b, d, "[green]usable[/green]" if s == "ok" else s] for b, d, s in available_backends()]
-    console.table(
-        f"backprop-xp {__version__}: backends here", ["backend", "device", "status"], rows
-    )
+    rows = [
+        [b, d, "[green]usable[/green]" if s == "ok" else esc(s)] for b, d, s in available_backends()
+    ]
+    title = f"backprop-xp {__version__}: backends on this machine"
+    console.table(title, ["backend", "device", "status"], rows)
     return 0
 
 

@@ -204,7 +204,9 @@ def fit(
     order = np.arange(m)
     bar = _Progress(progress, epochs, net.is_classifier)
 
-    try:
+    # Overflow on the way to a NaN is detected and reported below, once, as a
+    # DivergenceWarning; NumPy's own per-operation warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore"), bar:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             previous = (net.weights, net.biases)  # updates are functional: no copy needed
@@ -213,7 +215,8 @@ def fit(
                 perm_dev = backend.asarray(perm, xp.int64)
                 loss_sum, correct_sum = None, None
                 for i in range(n_batches):
-                    idx = perm_dev[i * batch_size : (i + 1) * batch_size]
+                    # the standard leaves out-of-range slice ends undefined: clamp to m
+                    idx = perm_dev[i * batch_size : min((i + 1) * batch_size, m)]
                     Xb = xp.take(X_dev, idx, axis=0)  # (mb, n_in)
                     Yb = xp.take(Y_dev, idx, axis=0)  # (mb, n_out)
                     loss, correct, state = net._update(Xb, Yb, optimizer, state)
@@ -265,8 +268,6 @@ def fit(
                 history.stopped = "callback"
                 history.message = f"a callback stopped training after epoch {epoch}"
                 break
-    finally:
-        bar.close()
     if early_stopping and best_params is not None:
         net.weights, net.biases = best_params
     if history.stopped == "diverged":
@@ -323,6 +324,9 @@ class _Progress:
         elif self._plain:
             print(f"epoch {record['epoch']}: {self._stats(record)}", flush=True)
 
-    def close(self) -> None:
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
