@@ -24,16 +24,19 @@ Array = Any
 LEAKY_SLOPE = 0.01
 
 
-_ZEROS: dict[tuple[int, str, str], Array] = {}
+_ZEROS: dict[tuple[Any, ...], Array] = {}
 
 
 def _zero(z: Array, *, xp: Any) -> Array:
     """A cached 0-d zero of ``z``'s dtype on ``z``'s device (torch's ``where`` rejects scalars)."""
-    device = array_api_compat.device(z)
-    key = (id(xp), str(z.dtype), str(device))
-    zero = _ZEROS.get(key)
+    try:
+        key: tuple[Any, ...] = (id(xp), z.dtype, z.device)  # cheap; all four libraries have it
+        zero = _ZEROS.get(key)
+    except (AttributeError, TypeError):  # no .device, or an unhashable device object
+        key = (id(xp), str(z.dtype), str(array_api_compat.device(z)))
+        zero = _ZEROS.get(key)
     if zero is None:
-        zero = _ZEROS[key] = xp.zeros((), dtype=z.dtype, device=device)
+        zero = _ZEROS[key] = xp.zeros((), dtype=z.dtype, device=array_api_compat.device(z))
     return zero
 
 
@@ -61,14 +64,16 @@ def tanh_vjp(z: Array, a: Array, g: Array, *, xp: Any) -> Array:
 
 
 # --- relu ------------------------------------------------------------------
+# ``maximum`` and a multiply by the 0/1 mask are several times faster than
+# ``where`` on NumPy (benchmarks/NOTES.md) and give the same values.
 def relu(z: Array, *, xp: Any) -> Array:
     """max(z, 0)."""
-    return xp.where(z > 0, z, _zero(z, xp=xp))
+    return xp.maximum(z, _zero(z, xp=xp))
 
 
 def relu_vjp(z: Array, a: Array, g: Array, *, xp: Any) -> Array:
     """g ⊙ 1[z > 0] (the subgradient 0 is taken at z = 0)."""
-    return xp.where(z > 0, g, _zero(g, xp=xp))
+    return g * xp.astype(z > 0, g.dtype)
 
 
 # --- leaky relu ------------------------------------------------------------
@@ -94,10 +99,19 @@ def identity_vjp(z: Array, a: Array, g: Array, *, xp: Any) -> Array:
 
 
 # --- softmax (rows) --------------------------------------------------------
+def log_softmax(z: Array, *, xp: Any) -> Array:
+    """Row-wise log softmax: z - max - log Σ exp(z - max), finite for any finite z."""
+    shifted = z - xp.max(z, axis=1, keepdims=True)  # (m, n), max entry 0
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+
+
 def softmax(z: Array, *, xp: Any) -> Array:
-    """Row-wise softmax; the row maximum is subtracted first so exp never overflows."""
-    e = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # (m, n), entries in (0, 1]
-    return e / xp.sum(e, axis=1, keepdims=True)
+    """Row-wise softmax, as exp(log_softmax(z)).
+
+    Going through the log form lets backprop compute the output and the
+    cross-entropy from one log-sum-exp, with bit-identical outputs here and there.
+    """
+    return xp.exp(log_softmax(z, xp=xp))
 
 
 def softmax_vjp(z: Array, a: Array, g: Array, *, xp: Any) -> Array:

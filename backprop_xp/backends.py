@@ -58,12 +58,26 @@ class Backend:
             return self.device
         return contextlib.nullcontext()
 
-    def asarray(self, host: Any, dtype: Any) -> Any:
-        """Copy a host array (or nested lists) onto this device with ``dtype``."""
+    def asarray(self, host: Any, dtype: Any, copy: bool | None = None) -> Any:
+        """A host array (or nested lists) on this device with ``dtype``.
+
+        ``copy=True`` guarantees a new buffer (NumPy would otherwise reuse a
+        host array that already has the right dtype).
+        """
         with self.context():
             if self.name == "cupy":
-                return self.xp.asarray(host, dtype=dtype)
-            return self.xp.asarray(host, dtype=dtype, device=self.device)
+                return self.xp.asarray(host, dtype=dtype)  # host → device always copies
+            return self.xp.asarray(host, dtype=dtype, device=self.device, copy=copy)
+
+    def is_native(self, array: Any, dtype: Any) -> bool:
+        """Quick test: ``array`` is this library's array, with ``dtype``, on this device."""
+        if self.name == "numpy":
+            return type(array) is np.ndarray and array.dtype == dtype
+        return (
+            _library_of(array) == self.name
+            and array.dtype == dtype
+            and str(getattr(array, "device", None)) == str(self.device)
+        )
 
     def dtype(self, name: str) -> Any:
         """The namespace's dtype object for ``"float32"`` or ``"float64"``."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .activations import Activation
-from .losses import loss_value, output_delta
+from .losses import loss_value, output_delta, softmax_cross_entropy
 
 Array = Any
 
@@ -58,7 +58,8 @@ class Trace:
 
 def layer_forward(a_prev: Array, W: Array, b: Array, act: Activation, *, xp: Any):
     """z = a_prev @ Wᵀ + b, a = act(z); shapes (m, n_in) -> (m, n_out)."""
-    z = xp.matmul(a_prev, W.T) + b  # (m, n_out)
+    z = xp.matmul(a_prev, W.T)  # (m, n_out), a new array this function owns
+    z += b  # in place: saves allocating a second (m, n_out) array
     return z, act.fn(z, xp=xp)
 
 
@@ -94,7 +95,14 @@ def bias_gradient(delta: Array, *, xp: Any) -> Array:
 
 def weight_gradient(delta: Array, a_prev: Array, *, xp: Any) -> Array:
     """BP4: dW = δᵀ @ a_prev / m, shape (n_out, n_in) like W."""
-    return xp.matmul(delta.T, a_prev) / delta.shape[0]
+    m, n_in = delta.shape[0], a_prev.shape[1]
+    # The 1/m goes on the smaller operand: δ (m·n_out numbers) when m < n_in,
+    # else the product (n_out·n_in numbers). Same value, less elementwise work.
+    if m < n_in:
+        return xp.matmul((delta / m).T, a_prev)
+    dW = xp.matmul(delta.T, a_prev)
+    dW /= m
+    return dW
 
 
 def backprop(
@@ -127,15 +135,34 @@ def backprop(
     Trace
         z, a, δ per layer, the batch-averaged gradients and the loss.
     """
-    zs, activations = forward(X, weights, biases, acts, xp=xp)
     n = len(weights)
+    zs, activations = forward(X, weights[:-1], biases[:-1], acts[:-1], xp=xp)  # hidden layers
+    z, a, value = output_layer(activations[-1], weights[-1], biases[-1], acts[-1], Y, loss, xp=xp)
+    zs.append(z)
+    activations.append(a)
     deltas: list[Array] = [None] * n
-    deltas[-1] = output_delta(loss, acts[-1], zs[-1], activations[-1], Y, xp=xp)  # BP1
+    deltas[-1] = output_delta(loss, acts[-1], z, a, Y, xp=xp)  # BP1
     for l in range(n - 2, -1, -1):
         deltas[l] = hidden_delta(
             deltas[l + 1], weights[l + 1], zs[l], activations[l + 1], acts[l], xp=xp
         )  # BP2
     dW = [weight_gradient(d, a, xp=xp) for d, a in zip(deltas, activations)]  # BP4
     db = [bias_gradient(d, xp=xp) for d in deltas]  # BP3
-    value = loss_value(loss, acts[-1].name, zs[-1], activations[-1], Y, xp=xp)
     return Trace(zs, activations, deltas, dW, db, value)
+
+
+def output_layer(
+    a_prev: Array, W: Array, b: Array, act: Activation, Y: Array, loss: str, *, xp: Any
+) -> tuple[Array, Array, Array]:
+    """The output layer's z and a, and the cost C(a, Y) as a 0-d array.
+
+    Softmax with cross-entropy computes a and C from one log_softmax (the same
+    values as ``layer_forward`` and ``loss_value``, with less work).
+    """
+    if loss == "cross_entropy" and act.name == "softmax":
+        z = xp.matmul(a_prev, W.T)  # (m, n_out)
+        z += b
+        a, value = softmax_cross_entropy(z, Y, xp=xp)
+        return z, a, value
+    z, a = layer_forward(a_prev, W, b, act, xp=xp)
+    return z, a, loss_value(loss, act.name, z, a, Y, xp=xp)

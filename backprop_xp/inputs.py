@@ -24,6 +24,10 @@ def as_features(backend: Backend, dtype: Any, X: Any, n_features: int, name: str
     Raises ``ValueError`` for a wrong number of dimensions or features and for an
     empty batch.
     """
+    if backend.is_native(X, dtype):  # fast path: already ours (train_step on device batches)
+        shape = X.shape
+        if len(shape) == 2 and shape[1] == n_features and shape[0] > 0:
+            return X
     if not backend.owns(X) or isinstance(X, np.ndarray):
         X = _host(X, name)
         if X.dtype.kind not in "biuf":
@@ -51,6 +55,8 @@ def as_targets(backend: Backend, dtype: Any, y: Any, m: int, n_out: int, name: s
     network has several outputs, and as the target values themselves when it
     has one output.
     """
+    if backend.is_native(y, dtype) and tuple(y.shape) == (m, n_out):  # fast path: device rows
+        return y
     xp = backend.xp
     owned = backend.owns(y) and not isinstance(y, np.ndarray)
     if not owned:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .activations import Activation
+from .activations import Activation, log_softmax
 
 Array = Any
 LOSSES = ("mse", "cross_entropy")
@@ -39,10 +39,10 @@ def softplus(x: Array, *, xp: Any) -> Array:
     return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
-def log_softmax(z: Array, *, xp: Any) -> Array:
-    """Row-wise log softmax: z - max - log Σ exp(z - max)."""
-    shifted = z - xp.max(z, axis=1, keepdims=True)  # (m, n), max entry 0
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+def softmax_cross_entropy(z: Array, y: Array, *, xp: Any) -> tuple[Array, Array]:
+    """Softmax output a = exp(log_softmax(z)) and C = -1/m Σ y · log a, sharing one log_softmax."""
+    log_a = log_softmax(z, xp=xp)  # (m, n_out)
+    return xp.exp(log_a), -xp.sum(y * log_a) / z.shape[0]
 
 
 def loss_value(loss: str, output: str, z: Array, a: Array, y: Array, *, xp: Any) -> Array:

@@ -117,6 +117,9 @@ class MLP:
         self._backend = resolve_backend(device, backend)
         host_W, host_b = init_parameters(self.sizes, init, seed)
         self.set_parameters(host_W, host_b)
+        self._opt_state: tuple[Any, Any] | None = None  # (optimizer, state) of train_step
+        n = len(self.sizes) - 1
+        self._decay = [True] * n + [False] * n  # L2 weight decay: weights yes, biases no
 
     # --- properties -------------------------------------------------------
     @property
@@ -158,7 +161,11 @@ class MLP:
 
     # --- parameters -------------------------------------------------------
     def set_parameters(self, weights: Sequence[Any], biases: Sequence[Any]) -> None:
-        """Copy host or device arrays into the model (cast to its dtype and device)."""
+        """Copy host or device arrays into the model (cast to its dtype and device).
+
+        The model always owns its parameters (training updates them in place), so
+        the arrays passed in are copied, never shared.
+        """
         shapes = [(o, i) for i, o in zip(self.sizes[:-1], self.sizes[1:])]
         if len(weights) != len(shapes) or len(biases) != len(shapes):
             raise ValueError(f"expected {len(shapes)} weight and bias arrays")
@@ -170,8 +177,8 @@ class MLP:
                     f"layer {l}: expected weights {shape} and biases {shape[:1]}, "
                     f"got {W_host.shape} and {b_host.shape}"
                 )
-            new_W.append(self._backend.asarray(W_host, self.dtype))
-            new_b.append(self._backend.asarray(b_host, self.dtype))
+            new_W.append(self._backend.asarray(W_host, self.dtype, copy=True))
+            new_b.append(self._backend.asarray(b_host, self.dtype, copy=True))
         self.weights: list[Array] = new_W
         self.biases: list[Array] = new_b
 
@@ -261,11 +268,13 @@ class MLP:
         return new
 
     # --- training ---------------------------------------------------------
-    def _update(self, X: Array, Y: Array, optimizer: Any, state: Any) -> tuple[Any, Any, Any]:
-        """Backprop on a device batch and one optimizer step (no host sync).
+    def _update(
+        self, X: Array, Y: Array, optimizer: Any, state: Any, count_correct: bool = False
+    ) -> tuple[Any, Any, Any]:
+        """Backprop on a device batch and one in-place optimizer step (no host sync).
 
-        Returns the batch loss, the number of correct rows (classifiers; else
-        None) and the new optimizer state.
+        Returns the batch loss, the number of correctly classified rows (when
+        ``count_correct``; else None) and the new optimizer state.
         """
         xp = self.xp
         trace = backprop(X, Y, self.weights, self.biases, self._acts, self.loss, xp=xp)
@@ -275,17 +284,19 @@ class MLP:
             trace.dW + trace.db,
             state,
             xp=xp,
-            decay=[True] * n + [False] * n,  # L2 on weights, not biases
+            decay=self._decay,
+            in_place=True,
         )
         self.weights, self.biases = params[:n], params[n:]
-        correct = correct_count(trace.a[-1], Y, self.output, xp=xp) if self.is_classifier else None
+        correct = correct_count(trace.a[-1], Y, self.output, xp=xp) if count_correct else None
         return trace.loss, correct, state
 
     def train_step(self, X: Any, Y: Any, optimizer: Any) -> Array:
         """One forward pass, backprop and parameter update on the batch ``(X, Y)``.
 
-        The optimizer's state (momentum, Adam moments) is kept by the model
-        between calls with the same optimizer object.
+        The parameters are updated in place. The optimizer's state (momentum,
+        Adam moments) is kept by the model between calls with the same
+        optimizer object.
 
         Parameters
         ----------
@@ -300,7 +311,7 @@ class MLP:
         with self._backend.context():
             X = self._features(X)
             Y = self._targets(Y, X.shape[0])
-            opt_state = getattr(self, "_opt_state", None)
+            opt_state = self._opt_state
             if opt_state is None or opt_state[0] is not optimizer:
                 opt_state = (optimizer, optimizer.init(self.weights + self.biases, xp=self.xp))
             loss, _, state = self._update(X, Y, optimizer, opt_state[1])

@@ -122,18 +122,40 @@ class SGD:
         *,
         xp: Any,
         decay: Sequence[bool] | None = None,
+        in_place: bool = False,
     ) -> tuple[list[Array], SGDState]:
-        """One step: returns new parameters and state (inputs are not modified)."""
+        """One step: returns new parameters and state.
+
+        With ``in_place=False`` nothing passed in is modified. With
+        ``in_place=True`` the parameters and the state are updated in place
+        (fewer allocations; the values are bit-identical) and ``grads`` is used
+        as scratch space.
+        """
         grads = add_weight_decay(params, grads, self.weight_decay, decay)
+        lr, mu = self.lr, self.momentum
         if state.velocity is None:
-            return [p - self.lr * g for p, g in zip(params, grads)], state
-        mu = self.momentum
-        velocity = [mu * v + g for v, g in zip(state.velocity, grads)]
+            if not in_place:
+                return [p - lr * g for p, g in zip(params, grads)], state
+            for p, g in zip(params, grads):
+                g *= lr
+                p -= g
+            return list(params), state
+        if in_place:
+            velocity = list(state.velocity)
+            for v, g in zip(velocity, grads):
+                v *= mu
+                v += g
+        else:
+            velocity = [mu * v + g for v, g in zip(state.velocity, grads)]
         if self.nesterov:
             steps = [g + mu * v for g, v in zip(grads, velocity)]
         else:
             steps = velocity
-        return [p - self.lr * s for p, s in zip(params, steps)], SGDState(velocity)
+        if not in_place:
+            return [p - lr * s for p, s in zip(params, steps)], SGDState(velocity)
+        for p, s in zip(params, steps):
+            p -= lr * s
+        return list(params), SGDState(velocity)
 
 
 class Adam:
@@ -199,21 +221,36 @@ class Adam:
         *,
         xp: Any,
         decay: Sequence[bool] | None = None,
+        in_place: bool = False,
     ) -> tuple[list[Array], AdamState]:
-        """One step: returns new parameters and state (inputs are not modified)."""
+        """One step: returns new parameters and state (see :meth:`SGD.update` for ``in_place``)."""
         grads = add_weight_decay(params, grads, self.weight_decay, decay)
         beta1, beta2 = self.betas
         t = state.step + 1
-        m = [beta1 * m_ + (1.0 - beta1) * g for m_, g in zip(state.m, grads)]
-        v = [beta2 * v_ + (1.0 - beta2) * (g * g) for v_, g in zip(state.v, grads)]
+        if in_place:
+            m, v = list(state.m), list(state.v)
+            for m_, v_, g in zip(m, v, grads):
+                m_ *= beta1
+                m_ += (1.0 - beta1) * g
+                v_ *= beta2
+                g *= g
+                g *= 1.0 - beta2
+                v_ += g
+        else:
+            m = [beta1 * m_ + (1.0 - beta1) * g for m_, g in zip(state.m, grads)]
+            v = [beta2 * v_ + ((g * g) * (1.0 - beta2)) for v_, g in zip(state.v, grads)]
         # Bias correction folded into scalars (host floats, no device work):
         # θ - lr m/(1-β₁ᵗ) / (√(v/(1-β₂ᵗ)) + ε) = θ - step · m / (√v + ε √(1-β₂ᵗ)).
         c1 = 1.0 - beta1**t
         c2 = 1.0 - beta2**t
         step_size = self.lr / c1 * math.sqrt(c2)
         eps_hat = self.eps * math.sqrt(c2)
-        new = [p - step_size * (m_ / (xp.sqrt(v_) + eps_hat)) for p, m_, v_ in zip(params, m, v)]
-        return new, AdamState(t, m, v)
+        steps = [step_size * (m_ / (xp.sqrt(v_) + eps_hat)) for m_, v_ in zip(m, v)]
+        if not in_place:
+            return [p - s for p, s in zip(params, steps)], AdamState(t, m, v)
+        for p, s in zip(params, steps):
+            p -= s
+        return list(params), AdamState(t, m, v)
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -209,7 +209,7 @@ def fit(
     with np.errstate(over="ignore", invalid="ignore"), bar:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            previous = (net.weights, net.biases)  # updates are functional: no copy needed
+            previous = _snapshot(net)  # updates are in place: keep a copy
             perm = rng.permutation(m) if shuffle else order
             with backend.context():
                 perm_dev = backend.asarray(perm, xp.int64)
@@ -219,7 +219,9 @@ def fit(
                     idx = perm_dev[i * batch_size : min((i + 1) * batch_size, m)]
                     Xb = xp.take(X_dev, idx, axis=0)  # (mb, n_in)
                     Yb = xp.take(Y_dev, idx, axis=0)  # (mb, n_out)
-                    loss, correct, state = net._update(Xb, Yb, optimizer, state)
+                    loss, correct, state = net._update(
+                        Xb, Yb, optimizer, state, count_correct=net.is_classifier
+                    )
                     mb = Xb.shape[0]
                     loss_sum = loss * mb if loss_sum is None else loss_sum + loss * mb
                     if correct is not None:
