@@ -152,6 +152,21 @@ class MLP:
         """Per-layer activations; the last one is the output activation."""
         return list(self._acts)
 
+    # --- pickling: modules and device handles do not pickle; names and host arrays do
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["weights"], state["biases"] = self.get_parameters()
+        state["_backend"] = (self._backend.label, self._backend.name)
+        state["_opt_state"] = None  # optimizer moments are not kept across pickling
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        label, name = state.pop("_backend")
+        weights, biases = state.pop("weights"), state.pop("biases")
+        self.__dict__.update(state)
+        self._backend = resolve_backend(label, name)
+        self.set_parameters(weights, biases)
+
     def __repr__(self) -> str:
         return (
             f"MLP({self.sizes}, activation={self.activation!r}, output={self.output!r}, "
@@ -332,6 +347,7 @@ class MLP:
         early_stopping: bool = False,
         patience: int = 10,
         min_delta: float = 0.0,
+        restore_best_weights: bool = True,
         progress: bool = False,
         callbacks: Sequence[Any] | None = None,
     ) -> History:
@@ -346,7 +362,9 @@ class MLP:
         batch_size : int
             Rows per step (the last batch of an epoch may be smaller).
         optimizer : SGD or Adam, optional
-            Defaults to ``SGD(lr=0.1)``.
+            Defaults to ``SGD(lr=0.1)``. Passing the same optimizer object to
+            later ``fit`` or ``train_step`` calls resumes its state (momentum,
+            Adam moments).
         validation_data : (X_val, y_val), optional
             Scored at the end of every epoch.
         validation_split : float
@@ -358,8 +376,9 @@ class MLP:
             a seeded run is reproducible.
         early_stopping : bool
             Stop when the validation loss (or the training loss without
-            validation data) has not improved by ``min_delta`` for ``patience``
-            epochs, and restore the best epoch's weights.
+            validation data) has not improved by more than ``min_delta`` for
+            ``patience`` epochs, and (with ``restore_best_weights``) go back to
+            the best epoch's weights.
         progress : bool
             Show a progress bar with live loss and accuracy.
         callbacks : list of callables, optional
@@ -387,6 +406,7 @@ class MLP:
             early_stopping=early_stopping,
             patience=patience,
             min_delta=min_delta,
+            restore_best_weights=restore_best_weights,
             progress=progress,
             callbacks=callbacks,
         )

@@ -140,6 +140,7 @@ def fit(
     early_stopping: bool = False,
     patience: int = 10,
     min_delta: float = 0.0,
+    restore_best_weights: bool = True,
     progress: bool = False,
     callbacks: Sequence[Callback] | None = None,
 ) -> History:
@@ -200,7 +201,12 @@ def fit(
     history = History()
     monitor = "val_loss" if validation_data is not None else "loss"
     best, best_params, waited = math.inf, None, 0
-    state = optimizer.init(net.weights + net.biases, xp=xp)
+    # The same optimizer object resumes its state (momentum, Adam moments), so
+    # fitting in several calls continues where the last one stopped.
+    if net._opt_state is not None and net._opt_state[0] is optimizer:
+        state = net._opt_state[1]
+    else:
+        state = optimizer.init(net.weights + net.biases, xp=xp)
     order = np.arange(m)
     bar = _Progress(progress, epochs, net.is_classifier)
 
@@ -270,7 +276,9 @@ def fit(
                 history.stopped = "callback"
                 history.message = f"a callback stopped training after epoch {epoch}"
                 break
-    if early_stopping and best_params is not None:
+    # a diverged run's optimizer state holds NaN/inf: do not resume from it
+    net._opt_state = None if history.stopped == "diverged" else (optimizer, state)
+    if early_stopping and restore_best_weights and best_params is not None:
         net.weights, net.biases = best_params
     if history.stopped == "diverged":
         warnings.warn(history.message, DivergenceWarning, stacklevel=3)

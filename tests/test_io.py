@@ -191,3 +191,16 @@ def test_missing_layer_and_bad_shapes(tmp_path):
     )
     with pytest.raises(io.ModelFileError, match="invalid model"):
         bx.load(path)
+
+
+def test_pickle_round_trip(backend_device):
+    """Pickling (scikit-learn's convention) keeps backend, device and weights."""
+    import pickle
+
+    backend, device = backend_device
+    net = bx.MLP([3, 4, 2], backend=backend, device=device, dtype="float64", seed=2)
+    net.train_step(np.ones((2, 3)), [0, 1], bx.Adam(0.1))
+    again = pickle.loads(pickle.dumps(net))
+    assert again.backend == backend and again._backend.label == net._backend.label
+    for W, W0 in zip(again.weights + again.biases, net.weights + net.biases):
+        np.testing.assert_array_equal(bx.to_numpy(W), bx.to_numpy(W0))
