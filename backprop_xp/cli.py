@@ -409,6 +409,11 @@ def cmd_gradcheck(args: argparse.Namespace, console: Console) -> int:
         ["layer", "dW", "db"],
         rows,
     )
+    if result.near_kinks:
+        console.print(
+            f"[yellow]note: {result.near_kinks} ReLU-type pre-activation(s) lie within one step "
+            "of the kink at 0; central differences are unreliable there[/yellow]"
+        )
     ok = result.max_error < tolerance
     verdict = "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
     console.print(

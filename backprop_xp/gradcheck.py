@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .backends import to_numpy
+from .backprop import forward
 
 DEFAULT_STEP = 1e-5
 # Denominator floor of the relative error: below it the difference is absolute,
@@ -26,11 +27,18 @@ class GradcheckResult:
         One entry per layer.
     checked : int
         How many parameters were perturbed.
+    near_kinks : int
+        Pre-activations of ReLU-type units so close to 0 that a step of ``h``
+        can cross the kink. There the central difference averages the two
+        slopes while backprop uses one, so large errors are expected and do
+        not mean a wrong gradient (zero biases and dead units make exact
+        zeros common).
     """
 
     weights: list[float]
     biases: list[float]
     checked: int
+    near_kinks: int = 0
 
     @property
     def max_error(self) -> float:
@@ -99,4 +107,15 @@ def gradcheck(
             fd[j] = (plus - minus) / (2 * step)
         checked += idx.size
         errors.append(float(np.max(relative_error(grad.reshape(-1)[idx], fd))))
-    return GradcheckResult(errors[0::2], errors[1::2], checked)
+    return GradcheckResult(errors[0::2], errors[1::2], checked, count_near_kinks(ref, X64, step))
+
+
+def count_near_kinks(net: Any, X: np.ndarray, step: float) -> int:
+    """How many ReLU/leaky-ReLU pre-activations lie within reach of a step of ``step``."""
+    zs, activations = forward(X, net.weights, net.biases, net.activations, xp=net.xp)
+    count = 0
+    for z, a_prev, act in zip(zs, activations, net.activations):
+        if act.name in ("relu", "leaky_relu"):
+            reach = step * (1.0 + np.max(np.abs(a_prev), initial=0.0))  # |Δz| from one step
+            count += int(np.sum(np.abs(z) <= reach))
+    return count

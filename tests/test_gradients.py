@@ -182,3 +182,16 @@ def test_against_torch_autograd(hidden, output, loss):
         # δ of the trace is the per-sample error ∂C_x/∂z = m ∂C/∂z.
         np.testing.assert_allclose(trace.delta[l], m * zs[l].grad.numpy(), rtol=1e-10, atol=1e-13)
         np.testing.assert_allclose(trace.z[l], zs[l].detach().numpy(), rtol=1e-12)
+
+
+def test_gradcheck_flags_relu_kinks():
+    """Zero biases and a dead hidden row put an output ReLU exactly at its kink:
+    the central difference there is the mean of the two slopes, backprop takes 0."""
+    net = bx.MLP([2, 2, 1], activation="relu", output="relu", loss="mse", dtype="float64")
+    net.set_parameters([np.ones((2, 2)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)])
+    X = np.array([[-1.0, -1.0], [1.0, 2.0]])  # sample 0: hidden z = -2 (dead), output z = 0
+    result = bx.gradcheck(net, X, np.array([[1.0], [1.0]]))
+    assert result.near_kinks == 1  # the output unit of sample 0
+    assert result.biases[-1] > 0.05  # the kink shows up as a large "error" (here 0.1)
+    smooth = bx.gradcheck(net, X[1:], np.array([[1.0]]))
+    assert smooth.near_kinks == 0 and smooth.max_error < 1e-7
