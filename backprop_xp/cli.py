@@ -228,7 +228,8 @@ def _load_data(args: argparse.Namespace) -> Any:
     return data
 
 
-def _architecture(data: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _architecture(data: Any) -> dict[str, Any]:
+    """Output units, output activation and loss that fit the data's targets."""
     if data.task == "classification":
         k = data.n_classes
         output = "softmax" if k > 2 else "sigmoid"
@@ -262,7 +263,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     scaler = None if args.no_standardize else Standardizer.fit(X_tr)
     if scaler is not None:
         X_tr, X_val, X_te = scaler(X_tr), scaler(X_val), scaler(X_te)
-    arch = _architecture(data, args)
+    arch = _architecture(data)
     sizes = [data.X.shape[1], *args.hidden, arch["n_out"]]
     init = args.init or ("he" if args.activation in ("relu", "leaky_relu") else "xavier")
     net = MLP(

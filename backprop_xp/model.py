@@ -421,6 +421,7 @@ class MLP:
             return predict_labels(a, self.output, xp=self.xp)
 
     def _scores(self, X: Array, Y: Array) -> dict[str, float]:
+        """Loss and accuracy (classifiers) or MSE and R² of device arrays X, Y (rows)."""
         xp = self.xp
         with self._backend.context():
             z, a = forward(X, self.weights, self.biases, self._acts, xp=xp)
