@@ -170,3 +170,34 @@ def test_errors_are_one_line_with_exit_status_2(args, message, tmp_path):
 def test_no_command_prints_help():
     r = run()
     assert r.returncode == 2 and "train" in r.stdout
+
+
+def test_train_with_early_stopping_and_nesterov(tmp_path):
+    r = run(
+        "train",
+        "--data",
+        "moons",
+        "--epochs",
+        "200",
+        "--early-stopping",
+        "--patience",
+        "3",
+        "--nesterov",
+        "--out",
+        str(tmp_path / "r"),
+        "--no-plots",
+        "--quiet",
+    )
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["stopped"] == "early_stopping" and summary["epochs_run"] < 200
+    assert summary["optimizer"]["nesterov"] is True
+
+
+def test_inspect_example_prints_the_derivation_numbers():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "inspect_backprop.py"
+    r = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "C = 0.298371109" in r.stdout and "0.082167041" in r.stdout
