@@ -4,9 +4,13 @@ The minimum is what backpropagation must hold at its peak: the parameters, their
 gradients, and the activations of every layer (input included) kept for BP4 —
 ``2·P + m·Σ n_l`` numbers. The peak is the parameters plus the batch already on
 the device plus the highest extra allocation seen during one ``train_step``
-(after a warm-up step, so optimizer state exists), tracked with ``tracemalloc``
-for NumPy (NumPy reports its buffers to it) and with a CuPy memory hook or
-``torch.cuda.max_memory_allocated`` on a GPU.
+(after a warm-up step, so optimizer state exists):
+
+* NumPy, "all": ``tracemalloc``'s peak, which counts array buffers *and* Python
+  objects (array headers, lists, frames);
+* NumPy, "arrays": array buffers only (NumPy's tracemalloc domain), sampled at
+  every function return of the step;
+* GPU: a CuPy memory hook, or ``torch.cuda.max_memory_allocated``.
 
 Usage: ``python benchmarks/bench_memory.py [--gpu] [--shapes S,M,L] [--out DIR]``
 """
@@ -60,6 +64,35 @@ def peak_numpy(sizes: list[int], m: int) -> int:
     net.train_step(X, Y, opt)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    return resident_bytes(net, X, Y) + peak - base
+
+
+def peak_numpy_arrays(sizes: list[int], m: int) -> int:
+    """Like :func:`peak_numpy`, counting NumPy's array buffers only."""
+    net, X, Y = _net(sizes, m, "numpy", "cpu")
+    opt = bx.SGD(0.01)
+    net.train_step(X, Y, opt)
+    only_arrays = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+
+    def array_bytes() -> int:
+        snapshot = tracemalloc.take_snapshot().filter_traces(only_arrays)
+        return sum(trace.size for trace in snapshot.traces)
+
+    peak = 0
+
+    def sample(frame: Any, event: str, arg: Any) -> None:
+        nonlocal peak
+        if event in ("return", "c_return"):
+            peak = max(peak, array_bytes())
+
+    tracemalloc.start()
+    base = array_bytes()
+    sys.setprofile(sample)
+    try:
+        net.train_step(X, Y, opt)
+    finally:
+        sys.setprofile(None)
+        tracemalloc.stop()
     return resident_bytes(net, X, Y) + peak - base
 
 
@@ -141,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                 measured["backprop_xp (torch)"] = peak_torch_cuda(sizes, m, autograd=False)
                 measured["torch autograd"] = peak_torch_cuda(sizes, m, autograd=True)
         else:
-            measured["backprop_xp (numpy)"] = peak_numpy(sizes, m)
+            measured["backprop_xp (numpy), all"] = peak_numpy(sizes, m)
+            measured["backprop_xp (numpy), arrays"] = peak_numpy_arrays(sizes, m)
         for who, peak in measured.items():
             raw.append({"shape": shape, "implementation": who, "peak": peak, "minimum": need})
             rows.append(
