@@ -90,17 +90,11 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
-def _host_checked(X: Any, y: Any, name_X: str, name_y: str) -> tuple[Any, Any]:
-    """Reject non-finite or mismatched data before any work starts."""
-    X_host = inputs._host(X, name_X) if not hasattr(X, "__array_namespace__") else X
-    y_host = inputs._host(y, name_y) if not hasattr(y, "__array_namespace__") else y
-    for arr, name in ((X_host, name_X), (y_host, name_y)):
-        if isinstance(arr, np.ndarray):
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-                raise ValueError(f"{name} contains NaN or infinite values; clean the data first")
-    return X_host, y_host
+def _as_arrays(X: Any, y: Any) -> tuple[Any, Any]:
+    """Nested sequences become NumPy arrays; arrays of any library pass through."""
+    X = X if hasattr(X, "__array_namespace__") else inputs._host(X, "X")
+    y = y if hasattr(y, "__array_namespace__") else inputs._host(y, "y")
+    return X, y
 
 
 def split_validation(
@@ -164,7 +158,7 @@ def fit(
             raise TypeError(f"callbacks must be callables, got {cb!r}")
 
     rng = np.random.default_rng(seed)
-    X, y = _host_checked(X, y, "X", "y")
+    X, y = _as_arrays(X, y)
     if validation_split:
         X, y, X_val, y_val = split_validation(
             inputs._host(X, "X"), inputs._host(y, "y"), validation_split, rng
@@ -175,11 +169,12 @@ def fit(
             X_val, y_val = validation_data
         except (TypeError, ValueError):
             raise TypeError("validation_data must be a pair (X_val, y_val)") from None
-        validation_data = _host_checked(X_val, y_val, "validation_data X", "validation_data y")
+        validation_data = _as_arrays(X_val, y_val)
 
     backend, xp = net._backend, net.xp
     with backend.context():
-        # Data goes to the device once; every batch is cut there.
+        # Data goes to the device once and is checked there (one host sync per
+        # array), before any training; every batch is then cut on the device.
         X_dev = net._features(X)
         Y_dev = net._targets(y, X_dev.shape[0])
         inputs.check_finite(backend, X_dev, "X")
@@ -196,6 +191,8 @@ def fit(
                 net.sizes[-1],
                 name="validation_data y",
             )
+            inputs.check_finite(backend, Xv, "validation_data X")
+            inputs.check_finite(backend, Yv, "validation_data y")
     m = X_dev.shape[0]
     n_batches = math.ceil(m / batch_size)
     history = History()

@@ -262,3 +262,11 @@ def test_to_moves_model(backend_device):
     assert moved.backend == backend
     X = np.random.default_rng(0).normal(size=(5, 3))
     np.testing.assert_allclose(bx.to_numpy(moved.forward(X)), net.forward(X), rtol=1e-13)
+
+
+def test_non_finite_validation_data_rejected():
+    d = make_xor(20)
+    Xv = d.X[:5].copy()
+    Xv[0, 0] = np.inf
+    with pytest.raises(ValueError, match="validation_data X contains NaN or infinite"):
+        bx.MLP([2, 3, 2]).fit(d.X, d.y, validation_data=(Xv, d.y[:5]))
