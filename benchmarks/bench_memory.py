@@ -106,13 +106,13 @@ def peak_cupy(sizes: list[int], m: int) -> int:
             self.now = self.peak = 0
             self.sizes: dict[int, int] = {}
 
-        def malloc_postprocess(self, device_id, size, mem_size, mem_ptr, pmem_id):
-            self.sizes[mem_ptr] = mem_size
-            self.now += mem_size
+        def malloc_postprocess(self, **kw: Any) -> None:  # a block taken from the pool
+            self.sizes[kw["mem_ptr"]] = kw["mem_size"]
+            self.now += kw["mem_size"]
             self.peak = max(self.peak, self.now)
 
-        def free_postprocess(self, device_id, mem_size, mem_ptr, pmem_id):
-            self.now -= self.sizes.pop(mem_ptr, mem_size)
+        def free_postprocess(self, **kw: Any) -> None:  # a block given back to the pool
+            self.now -= self.sizes.pop(kw["mem_ptr"], kw["mem_size"])
 
     net, X, Y = _net(sizes, m, "cupy", "cuda")
     opt = bx.SGD(0.01)
