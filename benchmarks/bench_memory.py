@@ -12,7 +12,7 @@ the device plus the highest extra allocation seen during one ``train_step``
   every function return of the step;
 * GPU: a CuPy memory hook, or ``torch.cuda.max_memory_allocated``.
 
-Usage: ``python benchmarks/bench_memory.py [--gpu] [--shapes S,M,L] [--out DIR]``
+Usage: ``python benchmarks/bench_memory.py [--quick] [--gpu] [--shapes S,M,L] [--out DIR]``
 """
 
 from __future__ import annotations
@@ -152,6 +152,7 @@ def peak_torch_cuda(sizes: list[int], m: int, autograd: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="S and M only")
     p.add_argument("--gpu", action="store_true")
     p.add_argument("--shapes", default=None)
     p.add_argument("--out", default=None)
