@@ -38,17 +38,24 @@ def add_weight_decay(
     grads: Sequence[Array],
     weight_decay: float,
     decay: Sequence[bool] | None = None,
+    in_place: bool = False,
 ) -> list[Array]:
     """The L2 term: ``g + λ θ`` (the gradient of ``λ/2 ||θ||²``) where ``decay`` is true.
 
     ``decay`` marks which parameters are decayed (the model passes weights only,
-    not biases, as in Nielsen's regularised cost); ``None`` decays all.
+    not biases, as in Nielsen's regularised cost); ``None`` decays all. With
+    ``in_place`` the sum is written into ``grads`` (same values).
     """
     if weight_decay == 0.0:
         return list(grads)
     if decay is None:
         decay = [True] * len(params)
-    return [g + weight_decay * p if d else g for p, g, d in zip(params, grads, decay)]
+    if not in_place:
+        return [g + weight_decay * p if d else g for p, g, d in zip(params, grads, decay)]
+    for p, g, d in zip(params, grads, decay):
+        if d:
+            g += weight_decay * p
+    return list(grads)
 
 
 class SGDState(NamedTuple):
@@ -131,7 +138,7 @@ class SGD:
         (fewer allocations; the values are bit-identical) and ``grads`` is used
         as scratch space.
         """
-        grads = add_weight_decay(params, grads, self.weight_decay, decay)
+        grads = add_weight_decay(params, grads, self.weight_decay, decay, in_place)
         lr, mu = self.lr, self.momentum
         if state.velocity is None:
             if not in_place:
@@ -224,7 +231,7 @@ class Adam:
         in_place: bool = False,
     ) -> tuple[list[Array], AdamState]:
         """One step: returns new parameters and state (see :meth:`SGD.update` for ``in_place``)."""
-        grads = add_weight_decay(params, grads, self.weight_decay, decay)
+        grads = add_weight_decay(params, grads, self.weight_decay, decay, in_place)
         beta1, beta2 = self.betas
         t = state.step + 1
         if in_place:

@@ -202,3 +202,32 @@ def test_train_step_keeps_state_per_optimizer():
 def test_bad_optimizer_arguments(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+@pytest.mark.parametrize(
+    "opt",
+    [
+        bx.SGD(0.1),
+        bx.SGD(0.1, weight_decay=0.01),
+        bx.SGD(0.1, momentum=0.9, weight_decay=0.01),
+        bx.SGD(0.1, momentum=0.9, nesterov=True),
+        bx.Adam(0.01),
+        bx.Adam(0.01, weight_decay=0.1),
+    ],
+)
+def test_in_place_update_is_bit_identical(opt):
+    rng = np.random.default_rng(5)
+    params = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=3).astype(np.float32)]
+    grad_seq = [
+        [g.astype(np.float32) for g in (rng.normal(size=(3, 4)), rng.normal(size=3))]
+        for _ in range(4)
+    ]
+    functional = _run(opt, params, grad_seq, decay=[True, False])
+    inplace = [p.copy() for p in params]
+    state = opt.init(inplace, xp=np)
+    for grads in grad_seq:
+        inplace, state = opt.update(
+            inplace, [g.copy() for g in grads], state, xp=np, decay=[True, False], in_place=True
+        )
+    for a, b in zip(functional, inplace):
+        np.testing.assert_array_equal(a, b)
