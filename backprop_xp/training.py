@@ -205,7 +205,7 @@ def fit(
     else:
         state = optimizer.init(net.weights + net.biases, xp=xp)
     order = np.arange(m)
-    bar = _Progress(progress, epochs, net.is_classifier)
+    bar = _Progress(progress, epochs)
 
     # Overflow on the way to a NaN is detected and reported below, once, as a
     # DivergenceWarning; NumPy's own per-operation warnings would only repeat it.
@@ -285,7 +285,7 @@ def fit(
 class _Progress:
     """A rich progress bar with live loss/accuracy, or nothing when disabled/unavailable."""
 
-    def __init__(self, enabled: bool, epochs: int, classifier: bool) -> None:
+    def __init__(self, enabled: bool, epochs: int) -> None:
         self._progress = None
         self._plain = False
         if not enabled:
